@@ -93,6 +93,13 @@ def unwrap_proxy_body(body):
     return body
 
 
+def _json_or_text(response):
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
 class EsClient(HttpClient):
     """Elasticsearch client, direct or through the ECE deployment proxy."""
 
@@ -109,6 +116,9 @@ class EsClient(HttpClient):
             base = ece_url + API_PREFIX + api_path("/deployments/{deployment_id}/elasticsearch/{ref_id}/proxy",
                                                    deployment_id=via_ece["deployment_id"],
                                                    ref_id=via_ece.get("ref_id") or "_main")
+            self._ece_resource_url = (ece_url + API_PREFIX + api_path("/deployments/{deployment_id}/elasticsearch/{ref_id}",
+                                                                     deployment_id=via_ece["deployment_id"],
+                                                                     ref_id=via_ece.get("ref_id") or "_main"))
         elif url:
             base = url
         else:
@@ -131,10 +141,31 @@ class EsClient(HttpClient):
         return response
 
     def info(self, refresh=False):
-        """``GET /`` (cached): cluster name, UUID and version."""
+        """``GET /`` (cached): cluster name, UUID and version.
+
+        Through the ECE proxy the path cannot be empty, so the same facts come from the ECE API's view of the
+        resource instead (cluster ID as name, the plan's version).
+        """
         if self._info is None or refresh:
-            self._info = self.get("/").body or {}
+            if self.via_ece:
+                self._info = self._info_from_ece()
+            else:
+                self._info = self.get("/").body or {}
         return self._info
+
+    def _info_from_ece(self):
+        response = self.session.request("GET", self._ece_resource_url, timeout=self.timeout, verify=self.verify)
+        body = unwrap_proxy_body(_json_or_text(response))
+        if response.status_code != 200:
+            raise self.make_error(response.status_code, body, "GET", self._ece_resource_url.split(API_PREFIX, 1)[-1])
+        info = (body or {}).get("info") or {}
+        plan = ((info.get("plan_info") or {}).get("current") or {}).get("plan") or {}
+        version = (plan.get("elasticsearch") or {}).get("version")
+        if not version:
+            versions = [i.get("service_version") for i in (info.get("topology") or {}).get("instances", []) if i.get("service_version")]
+            version = max(versions) if versions else None
+        return {"cluster_name": info.get("cluster_id"), "name": None, "cluster_uuid": None,
+                "version": {"number": version}, "source": "ece"}
 
     @property
     def version(self):

@@ -419,3 +419,14 @@ def test_connection_refused_is_clear():
 
 def test_http_module_exports_retry_statuses():
     assert _http.RETRY_STATUSES == frozenset((429, 502, 503, 504))
+
+
+def test_pass_through_info_comes_from_ece_resource(fake_http):
+    resource = {"ref_id": "main-elasticsearch", "info": {"cluster_id": "c0ffee", "plan_info": {"current": {"plan": {
+        "elasticsearch": {"version": "9.1.3"}}}}}}
+    fake_http.add("GET", "/api/v1/deployments/d1/elasticsearch/main-elasticsearch", (200, resource))
+    client = es_via()
+    assert client.version == "9.1.3"
+    assert client.info()["cluster_name"] == "c0ffee"
+    assert [r["path"] for r in fake_http.requests] == ["/api/v1/deployments/d1/elasticsearch/main-elasticsearch"]
+    assert fake_http.requests[0]["headers"]["Authorization"] == "ApiKey " + API_KEY
