@@ -10,5 +10,14 @@ test:            ## run every test: sanity, unit, lab, integration, lint
 sanity unit lab integration lint:
 	scripts/test $@
 
+lab-start:       ## start the lab (instance 0) without running the demo
+	.venv/bin/python tests/lab/labctl --instance 0 --state .build/lab-0 start
+
+lab-stop:        ## stop the lab started by make demo / make lab-start
+	python3 tests/lab/labctl --instance 0 --state .build/lab-0 stop
+
+lab-describe:    ## print the lab's connection variables
+	python3 tests/lab/labctl --instance 0 --state .build/lab-0 describe
+
 clean:
 	rm -rf .build .venv
