@@ -116,9 +116,9 @@ class EsClient(HttpClient):
             base = ece_url + API_PREFIX + api_path("/deployments/{deployment_id}/elasticsearch/{ref_id}/proxy",
                                                    deployment_id=via_ece["deployment_id"],
                                                    ref_id=via_ece.get("ref_id") or "_main")
-            self._ece_resource_url = (ece_url + API_PREFIX + api_path("/deployments/{deployment_id}/elasticsearch/{ref_id}",
-                                                                     deployment_id=via_ece["deployment_id"],
-                                                                     ref_id=via_ece.get("ref_id") or "_main"))
+            resource = api_path("/deployments/{deployment_id}/elasticsearch/{ref_id}",
+                                deployment_id=via_ece["deployment_id"], ref_id=via_ece.get("ref_id") or "_main")
+            self._ece_resource_url = ece_url + API_PREFIX + resource
         elif url:
             base = url
         else:

@@ -325,3 +325,17 @@ class PlanWaiter:
         if failures:
             message += "; already failed: %s" % self._failure_message(failures)
         return message
+
+
+def run_waiter(waiter, fetch, clock, sleep):
+    """Drive a ``PlanWaiter`` to its terminal answer; the caller supplies every side effect.
+
+    ``fetch()`` returns one poll (``{ref: info.plan_info}``, see ``plan_infos_from_deployment``), ``clock()`` a
+    monotonic time in seconds and ``sleep(seconds)`` waits. Returns ``("done", summary)``, ``("failed", message)``
+    or ``("timeout", message)``, exactly as ``PlanWaiter.observe`` answered last. Exceptions of ``fetch`` propagate.
+    """
+    while True:
+        state, payload = waiter.observe(fetch(), clock())
+        if state != "wait":
+            return state, payload
+        sleep(payload)

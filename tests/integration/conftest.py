@@ -1,4 +1,4 @@
-"""Fixtures of the integration tests: one lab per pytest worker (instance 10 + worker number).
+"""Fixtures of the integration tests: one lab per pytest worker (instance ECEOPS_LAB_BASE_INSTANCE, default 10, + worker number).
 
 ``worker_id`` is pytest-xdist's fixture ("master" without xdist)."""
 
@@ -10,9 +10,10 @@ from harness import LabHandle  # pylint: disable=import-error
 
 
 def _instance(worker_id):
+    base = int(os.environ.get("ECEOPS_LAB_BASE_INSTANCE", "10"))
     if worker_id in (None, "master"):
-        return 10
-    return 10 + int(worker_id.replace("gw", ""))
+        return base
+    return base + int(worker_id.replace("gw", ""))
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,7 @@ RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<change
 
 def collections_path():
     """The directory above ``ansible_collections`` that holds this checkout."""
-    path = COLLECTION
-    for _ in range(3):
-        path = os.path.dirname(path)
-    return path
+    return os.path.dirname(os.path.dirname(os.path.dirname(COLLECTION)))
 
 
 class PlaybookResult(object):
@@ -108,7 +105,7 @@ class LabHandle(object):
         bundle = self.ca_bundle()
         env.update({
             "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-            "ANSIBLE_LIBRARY": os.path.join(HERE, "library"),
+            "ANSIBLE_LIBRARY": os.path.join(HERE, "targets", "setup_lab", "library"),
             "ANSIBLE_ROLES_PATH": os.path.join(HERE, "targets"),
             "ANSIBLE_LOCALHOST_WARNING": "False",
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",

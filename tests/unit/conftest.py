@@ -116,8 +116,19 @@ def run_module(module, args, check=False, diff=False, capsys=None):
 
 
 @pytest.fixture
-def run(capsys):
-    """``run(module, args, check=False, diff=False)`` -> result dict."""
+def run(capsys, monkeypatch):
+    """``run(module, args, check=False, diff=False)`` -> result dict.
+
+    Importing controller code (a filter plugin test imports ansible.errors) flips ansible's process-wide
+    ``is_controller`` flag, after which ``module.warn`` goes to the display instead of the result: pin it.
+    """
+    try:
+        import ansible.module_utils._internal as internal  # pylint: disable=import-outside-toplevel
+        if hasattr(internal, "is_controller"):
+            monkeypatch.setattr(internal, "is_controller", False)
+    except ImportError:
+        pass
+
     def runner(module, args, check=False, diff=False):
         return run_module(module, args, check=check, diff=diff, capsys=capsys)
     return runner

@@ -4,6 +4,7 @@ import json
 import os
 import secrets
 import stat
+import sys
 
 import yaml
 
@@ -280,9 +281,11 @@ class Builder(object):
             _write(node.keystore_path, json.dumps({"format": "eceops-lab-keystore/1", "entries": {}}), 0o600)
             lab_cli = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "labctl"))
             _script(os.path.join(node.home, "bin", "elasticsearch-keystore"),
-                    'exec "%s" --state "%s" elasticsearch-keystore --node-home "%s" "$@"\n' % (lab_cli, self.config.state_dir, node.home))
+                    'exec "%s" "%s" --state "%s" elasticsearch-keystore --node-home "%s" "$@"\n'
+                    % (sys.executable, lab_cli, self.config.state_dir, node.home))
             _script(os.path.join(node.home, "bin", "restart-elasticsearch"),
-                    'exec "%s" --state "%s" restart-node --cluster "%s" --node "%s"\n' % (lab_cli, self.config.state_dir, name, node_name))
+                    'exec "%s" "%s" --state "%s" restart-node --cluster "%s" --node "%s"\n'
+                    % (sys.executable, lab_cli, self.config.state_dir, name, node_name))
             cluster.nodes.append(node)
         cluster.node_cert = cluster.nodes[0].cert
         cluster.node_name = cluster.nodes[0].name

@@ -15,6 +15,30 @@ import copy
 
 from eceops_lab.es_security import RemoteFailure, SecurityMixin, check_fields, duration_ms, fail, match_any, validation_failed
 from eceops_lab.es_settings import remote_settings, version_tuple
+
+
+def nested_string_settings(settings):
+    """Settings as Elasticsearch renders them: nested objects, every leaf a string (lists of strings)."""
+    out = {}
+    flat = {}
+
+    def flatten(prefix, value):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                flatten(prefix + "." + key if prefix else key, sub)
+        else:
+            flat[prefix] = value
+    flatten("", settings)
+    for key, value in flat.items():
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        if isinstance(value, list):
+            node[parts[-1]] = [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
+        else:
+            node[parts[-1]] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
 from eceops_lab.server import Response
 from eceops_lab.state import Index, stable_id
 
@@ -367,7 +391,8 @@ class CcrMixin(SecurityMixin):
         if pattern.get("follow_index_pattern") is not None:
             view["follow_index_pattern"] = pattern["follow_index_pattern"]
         if pattern.get("settings"):
-            view["settings"] = dict(pattern["settings"])
+            # Elasticsearch answers index settings nested, with string values
+            view["settings"] = nested_string_settings(pattern["settings"])
         for param in FOLLOW_PARAMS:
             if param in pattern:
                 view[param] = pattern[param]

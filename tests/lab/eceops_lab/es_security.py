@@ -68,7 +68,7 @@ SUPERUSER_DESCRIPTOR = {
     "applications": [{"application": "*", "privileges": ["*"], "resources": ["*"]}],
     "run_as": ["*"],
     "metadata": {"_reserved": True},
-    "transient_metadata": {},
+    "transient_metadata": {"enabled": True},
     "remote_indices": [{"clusters": ["*"], "names": ["*"], "privileges": ["all"], "allow_restricted_indices": False}],
 }
 BUILTIN_ROLES = {"superuser": SUPERUSER_DESCRIPTOR}
@@ -290,7 +290,7 @@ class SecurityMixin(object):
     def authenticate(self, request, uri):
         """The principal of a request from its Authorization header; raises EsError 401 like Elasticsearch."""
         header = request.header("authorization") or ""
-        scheme, _, credentials = header.strip().partition(" ")
+        scheme, credentials = (header.strip().split(" ", 1) + [""])[:2]
         scheme = scheme.lower()
         credentials = credentials.strip()
         if scheme == "basic" and credentials:

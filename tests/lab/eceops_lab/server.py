@@ -284,9 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {}
             if fault.get("retry_after") is not None:
                 headers["Retry-After"] = str(fault["retry_after"])
-            response = Response(int(fault["status"]), fault.get("body", {"errors": [{"code": "lab.injected_fault",
-                                                                                      "message": "fault injected by the lab"}]}),
-                                headers)
+            default_body = {"errors": [{"code": "lab.injected_fault", "message": "fault injected by the lab"}]}
+            response = Response(int(fault["status"]), fault.get("body", default_body), headers)
         else:
             try:
                 response = service.dispatch(request)

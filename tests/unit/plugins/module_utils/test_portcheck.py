@@ -232,7 +232,7 @@ def test_probe_timeout_on_filtered_port():
     listener = _listen(backlog=0)
     port = listener.getsockname()[1]
     parked = []
-    for _ in range(4):  # fill the accept queue: further connects hang like a filtered port
+    for _attempt in range(4):  # fill the accept queue: further connects hang like a filtered port
         s = socket.socket()
         s.settimeout(0.3)
         try:

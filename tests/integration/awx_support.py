@@ -1,0 +1,85 @@
+"""Helpers of test_inclusion.py and test_awx_launch.py: ansible-playbook with an extra environment (what an AWX
+credential injects) and the checks of the lab's state from Python (remote info, a real cross-cluster search)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from harness import HERE, PlaybookResult, RECAP_RE  # pylint: disable=import-error
+
+TASK_LINE_RE = re.compile(r"^(?P<status>ok|changed|failed|fatal|skipping|included): \[(?P<host>[^\]\s]+)(?: -> (?P<delegate>[^\]\s]+))?\]", re.M)
+
+
+def run(lab, playbook, inventory=None, extra_vars=None, extra_vars_file=None, env=None, tags=None, check=False, timeout=900):
+    """``ansible-playbook`` against the lab, like harness.run_playbook, with ``env`` added to the environment and the
+    extra vars given as one file (as ansible-runner passes them under AWX)."""
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-e", "@" + lab.vars_file]
+    cmd += ["-i", inventory] if inventory else ["-i", "localhost,", "-c", "local"]
+    if extra_vars:
+        handle, path = tempfile.mkstemp(prefix="eceops-extravars-", suffix=".json")
+        with os.fdopen(handle, "w") as stream:
+            json.dump(extra_vars, stream)
+        cmd += ["-e", "@" + path]
+    if extra_vars_file:
+        cmd += ["-e", "@" + extra_vars_file]
+    if tags:
+        cmd += ["--tags", ",".join(tags)]
+    if check:
+        cmd.append("--check")
+    full_env = lab.env()
+    full_env.update(env or {})
+    started = time.time()
+    proc = subprocess.run(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                          universal_newlines=True, cwd=HERE, check=False)
+    recap = dict((m.group("host"), dict((k, int(v)) for k, v in m.groupdict().items() if k != "host"))
+                 for m in RECAP_RE.finditer(proc.stdout))
+    result = PlaybookResult(proc.returncode, proc.stdout, recap)
+    result.duration = time.time() - started
+    return result
+
+
+def task_lines(output):
+    """Every per-host result line of the default callback: ``(status, host, delegate or None)``."""
+    return [(m.group("status"), m.group("host"), m.group("delegate")) for m in TASK_LINE_RE.finditer(output)]
+
+
+def deployment(lab, environment, name):
+    """A deployment's description from the lab (``id``, ``es_url``, ``elastic_password``, ...)."""
+    return lab.describe["environments"][environment]["deployments"][name]
+
+
+def es_client(lab, url, password, username="elastic"):
+    """The collection's Elasticsearch client for a lab URL (its host names resolve through ECEOPS_HOSTS_FILE)."""
+    os.environ["ECEOPS_HOSTS_FILE"] = lab.describe["hosts_file"]
+    from ansible_collections.eceops.remote_clusters.plugins.module_utils._es_client import EsClient  # pylint: disable=import-outside-toplevel
+    return EsClient(url=url, username=username, password=password, validate_certs=False, retries=0, timeout=30)
+
+
+def remote_info(lab, environment, name):
+    """``GET _remote/info`` of a lab deployment."""
+    dep = deployment(lab, environment, name)
+    return es_client(lab, dep["es_url"], dep["elastic_password"]).get("/_remote/info").body or {}
+
+
+def wait_connected(lab, environment, name, alias, timeout=30):
+    """The remote info of ``alias`` once connected (or the last one seen after ``timeout`` seconds)."""
+    deadline = time.time() + timeout
+    info = {}
+    while time.time() < deadline:
+        info = remote_info(lab, environment, name).get(alias) or {}
+        if info.get("connected"):
+            return info
+        time.sleep(0.5)
+    return info
+
+
+def cross_cluster_search(lab, environment, name, expression):
+    """A real search on a lab deployment (``<alias>:<index>``): ``(status, body)``."""
+    dep = deployment(lab, environment, name)
+    client = es_client(lab, dep["es_url"], dep["elastic_password"])
+    response = client.request("POST", "/%s/_search" % expression, json_body={"size": 1}, ok=set(range(200, 600)))
+    return response.status, response.body or {}
