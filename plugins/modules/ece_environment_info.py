@@ -123,18 +123,29 @@ environment:
 
 from ansible_collections.eceops.remote_clusters.plugins.module_utils._module import RemoteClustersModule
 from ansible_collections.eceops.remote_clusters.plugins.module_utils._certs import (
-    CertificateError, HAS_CRYPTOGRAPHY, fingerprint)
+    CertificateError, fingerprint, root_of_chain)
 
 PARTS = ["platform", "account", "trust_relationships", "proxy_certificate", "domain"]
 
 
 def _fingerprint(pem):
-    if not pem or not HAS_CRYPTOGRAPHY:
+    """SHA-256 fingerprint of one certificate (works without the cryptography library), None when unreadable."""
+    if not pem:
         return None
     try:
         return fingerprint(pem)
     except CertificateError:
         return None
+
+
+def _root(chain):
+    """The root CA of the proxy chain (the last self-signed certificate, else the last one)."""
+    if not chain:
+        return None
+    try:
+        return root_of_chain(chain)
+    except CertificateError:
+        return chain[-1]
 
 
 def gather(module):
@@ -167,8 +178,8 @@ def gather(module):
         body = ece.get("/platform/configuration/security/tls/proxy").body or {}
         chain = body.get("chain") or []
         env["proxy_chain"] = chain
-        env["proxy_root_ca"] = chain[-1] if chain else None
-        env["proxy_root_ca_fingerprint"] = _fingerprint(chain[-1]) if chain else None
+        env["proxy_root_ca"] = _root(chain)
+        env["proxy_root_ca_fingerprint"] = _fingerprint(env["proxy_root_ca"])
         env["proxy_chain_user_supplied"] = body.get("user_supplied")
     if "domain" in subset:
         response = ece.get("/platform/configuration/networking/deployment_domain_name", missing_ok=True)

@@ -325,6 +325,8 @@ class EceApi(object):
         request.context["principal"] = {"id": principal["id"], "role": principal["role"]}
         operation = self.spec.match(request.method, request.path)
         writes = operation.is_write and operation.operation_id not in READ_ONLY_POSTS
+        if not writes or (request.param("validate_only") or "").lower() == "true":
+            request.context["read_only"] = True   # for the request log: a search or a validation changes nothing
         if writes and principal["role"] != "admin":
             return ece_error(403, "root.unauthorized.rbac", RBAC_MESSAGE)
         body_bytes = self._prevalidation_body(operation.operation_id, request.body)
@@ -1791,6 +1793,8 @@ class EceApi(object):
         es_request = Request(request.method, "/" + call.path["proxy_path"].lstrip("/"), dict(request.query), headers,
                              request.body, request.client_ip, "es:" + cluster.key, host=cluster.endpoint)
         es_response = api.handle(es_request, principal=dict(PROXY_PRINCIPAL))
+        if es_request.context.get("read_only"):
+            request.context["read_only"] = True
         if self.switches.get("proxy_response_mode", "raw") != "wrapped":
             return es_response
         body = es_response.body

@@ -262,6 +262,8 @@ class EsApi(CcrMixin):
         spec = es_spec()
         uri = self.uri_of(request)
         api, parts = spec.match(request.method, uri)
+        if api in ("search", "security.has_privileges", "indices.resolve_cluster", "info", "security.authenticate"):
+            request.context["read_only"] = True   # for the request log: POST searches change nothing
         version = es_settings.version_tuple(self.cluster.version)
         if api in API_SINCE and version < API_SINCE[api]:
             self._no_handler(request, uri)

@@ -35,7 +35,8 @@ class Lab(object):
         config = self.config
         os.makedirs(config.state_dir, exist_ok=True)
         world = build_world(config)
-        world.log = RequestLog(os.path.join(config.state_dir, "requests.jsonl"))
+        previous = self.world.log.last_seq if self.world is not None and self.world.log is not None else 0
+        world.log = RequestLog(os.path.join(config.state_dir, "requests.jsonl"), start_seq=previous)
         world.faults = FaultTable()
         world.es_apis = dict((key, EsApi(world, cluster)) for key, cluster in world.clusters.items())
         world.ece_apis = dict((name, EceApi(world, env)) for name, env in world.environments.items())

@@ -14,7 +14,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-SECRET_KEYS = frozenset(("value", "api_key", "encoded", "password", "secure_settings_password", "key", "secret",
+SECRET_KEYS = frozenset(("api_key", "encoded", "password", "secure_settings_password", "key", "secret",
                          "credentials", "private_key"))
 WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 REDACTED = "::redacted::"
@@ -123,9 +123,9 @@ def redact(data):
 
 
 def _redact_secret(item):
-    """One keystore secret: a dict is redacted as usual, any other non-empty value is replaced."""
+    """One keystore secret: its ``value`` and any other non-empty content is replaced; ``as_file`` stays."""
     if isinstance(item, dict):
-        return redact(item)
+        return dict((k, v if k == "as_file" or v in (None, "", {}, []) else REDACTED) for k, v in item.items())
     return item if item in (None, "", []) else REDACTED
 
 
@@ -149,18 +149,19 @@ def redact_body(body):
 class RequestLog(object):
     """Every request the lab answered, as JSON lines (secrets redacted), with a sequence number."""
 
-    def __init__(self, path):
+    def __init__(self, path, start_seq=0):
         self.path = path
+        self.base = start_seq            # sequence numbers go on across lab resets (the file is appended to)
         self.entries = []
         self.lock = threading.Lock()
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self._handle = open(path, "a")
 
-    def append(self, service, method, path, status, duration, body=None, client_ip=None, note=None):
-        """Record one request."""
+    def append(self, service, method, path, status, duration, body=None, client_ip=None, note=None, write=None):
+        """Record one request (``write`` defaults to the method being POST, PUT, PATCH or DELETE)."""
         with self.lock:
-            entry = {"seq": len(self.entries) + 1, "time": round(time.time(), 3), "service": service, "method": method,
-                     "path": path, "status": status, "duration_ms": int(duration * 1000), "write": method in WRITE_METHODS,
+            entry = {"seq": self.base + len(self.entries) + 1, "time": round(time.time(), 3), "service": service, "method": method,
+                     "path": path, "status": status, "duration_ms": int(duration * 1000), "write": method in WRITE_METHODS if write is None else bool(write),
                      "body": redact_body(body) if body else None, "client_ip": client_ip}
             if note:
                 entry["note"] = note
@@ -171,15 +172,15 @@ class RequestLog(object):
 
     @property
     def last_seq(self):
-        """The sequence number of the newest entry (0 when empty)."""
-        return len(self.entries)
+        """The sequence number of the newest entry (the base when empty)."""
+        return self.base + len(self.entries)
 
     def query(self, since=0, writes=None, service=None, method=None, path=None):
         """Entries after ``since`` matching the filters (``path`` is a regular expression)."""
         pattern = re.compile(path) if path else None
         with self.lock:
             out = []
-            for entry in self.entries[since:]:
+            for entry in self.entries[max(0, since - self.base):]:
                 if writes is not None and entry["write"] != writes:
                     continue
                 if service and not entry["service"].startswith(service):
@@ -357,7 +358,8 @@ class HttpService(object):
         if self.log is not None:
             self.log.append(request.service, request.method, request.path, status, time.time() - started,
                             body=request.body if request.method in WRITE_METHODS else None,
-                            client_ip=request.client_ip, note=note)
+                            client_ip=request.client_ip, note=note,
+                            write=request.method in WRITE_METHODS and not request.context.get("read_only"))
 
     def start(self):
         """Bind and serve in a daemon thread."""
