@@ -61,9 +61,12 @@ options:
       - V(ca_certificates) reads the deployment's CA certificates (C(GET /deployments/{id}/certificate-authority))
         and the recommended trust restriction, which peers outside the environment need.
       - V(keystore) reads the names of the keystore settings (values cannot be read).
+      - V(traffic_filters) reads the traffic filter rulesets that apply to the resource, with their rules
+        (one C(GET /deployments/traffic-filter/rulesets/{id}) per ruleset), so a caller can tell whether they
+        admit a given cluster or address.
     type: list
     elements: str
-    choices: [remote_clusters, ca_certificates, keystore]
+    choices: [remote_clusters, ca_certificates, keystore, traffic_filters]
     default: []
   fail_on_missing:
     description:
@@ -264,6 +267,13 @@ deployments:
           description: The names of the keystore settings; only with O(include=keystore), else null.
           type: list
           elements: str
+        traffic_filters:
+          description:
+            - The traffic filter rulesets that apply (C(id), C(name), C(type), C(region), C(include_by_default),
+              C(rules) with C(source), C(remote_cluster_id), C(remote_cluster_org_id), C(description)); only with
+              O(include=traffic_filters), else null.
+          type: list
+          elements: dict
 deployment:
   description: The single deployment found (same shape as an element of RV(deployments)); absent when the search
     found none or several.
@@ -278,7 +288,7 @@ from ansible_collections.eceops.remote_clusters.plugins.module_utils._endpoints 
     EndpointError, es_resources, is_system_deployment, proxy_addresses)
 from ansible_collections.eceops.remote_clusters.plugins.module_utils._plan import plan_status
 
-INCLUDES = ["remote_clusters", "ca_certificates", "keystore"]
+INCLUDES = ["remote_clusters", "ca_certificates", "keystore", "traffic_filters"]
 GET_PARAMS = {"show_settings": "true"}
 MAX_SEARCH_PAGES = 100
 
@@ -338,6 +348,7 @@ def resource_view(resource_summary, raw_resource):
     view["ca_certificates"] = None
     view["recommended_trust_restriction"] = None
     view["keystore"] = None
+    view["traffic_filters"] = None
     return view
 
 
@@ -404,6 +415,23 @@ def add_includes(ece, view, include):
         if "keystore" in include:
             body = ece.get(api_path("/deployments/{id}/elasticsearch/{ref}/keystore", **ref_path)).body or {}
             resource["keystore"] = sorted((body.get("secrets") or {}).keys())
+        if "traffic_filters" in include:
+            resource["traffic_filters"] = traffic_filters(ece, resource.get("traffic_filter_rulesets") or [])
+
+
+def traffic_filters(ece, ruleset_ids):
+    """The rulesets with these IDs, rules included (a ruleset deleted meanwhile is skipped)."""
+    out = []
+    for ruleset_id in ruleset_ids:
+        response = ece.get(api_path("/deployments/traffic-filter/rulesets/{id}", id=ruleset_id), missing_ok=True)
+        if response.status != 200 or not isinstance(response.body, dict):
+            continue
+        body = response.body
+        rules = [dict((key, rule.get(key)) for key in ("id", "source", "remote_cluster_id", "remote_cluster_org_id", "description")
+                      if rule.get(key) is not None) for rule in body.get("rules") or [] if isinstance(rule, dict)]
+        out.append({"id": body.get("id", ruleset_id), "name": body.get("name"), "type": body.get("type"),
+                    "region": body.get("region"), "include_by_default": body.get("include_by_default"), "rules": rules})
+    return out
 
 
 def _selector(params):

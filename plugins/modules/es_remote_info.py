@@ -72,6 +72,13 @@ options:
     description: Fail (with every diagnosis in the message) when a requested alias is not connected.
     type: bool
     default: false
+  search_index:
+    description:
+      - After looking, run a real cross-cluster search C(<alias>:<search_index>) (size 1, only reads) for every requested
+        alias that is connected, and report the hits and the remote cluster's status in RV(searches).
+      - This is the functional check that a connection is usable by searches, not only open.
+      - With O(fail_on_disconnected) a search that fails or finds no hit fails the task too.
+    type: str
 notes:
   - Needs the C(monitor) cluster privilege on the local cluster.
 seealso:
@@ -111,6 +118,14 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+searches:
+  description:
+    - Per alias, the verification search of O(search_index) - C(index) searched, C(ok) (the remote answered and
+      returned hits), C(hits) (total), C(status) of the remote in C(_clusters.details) (successful, skipped, failed),
+      C(took_ms), and C(error) (the failure in Elasticsearch's words).
+  returned: when O(search_index) is set
+  type: dict
+  sample: {"logs": {"index": "logs:logs-lab", "ok": true, "hits": 3, "status": "successful", "took_ms": 12, "error": null}}
 remote_clusters:
   description: One entry per alias, keyed by alias.
   returned: always
@@ -199,6 +214,11 @@ keystore_names:
 
 import time
 
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover
+    from urllib import quote  # type: ignore
+
 from ansible_collections.eceops.remote_clusters.plugins.module_utils._module import (
     ModuleParameterError, RemoteClustersModule)
 from ansible_collections.eceops.remote_clusters.plugins.module_utils._ece_client import api_path
@@ -218,6 +238,10 @@ def validate(params):
     for name in ("wait_timeout", "resolve_timeout"):
         if params[name] < 0:
             raise ModuleParameterError(name, "must be 0 or more, got %d" % params[name])
+    index = params.get("search_index")
+    if index is not None and (not index.strip() or any(c in index for c in ":/ ,#\\")):
+        raise ModuleParameterError("search_index", "%r is not one index name or pattern on the remote" % index,
+                                   "Give the index part only (for example logs-*); the module prefixes each alias")
 
 
 def keystore_names(module):
@@ -292,9 +316,38 @@ def gather(module):
         module.result["resolve_error"] = state["resolve_error"]
     if state.get("keystore_names") is not None:
         module.result["keystore_names"] = state["keystore_names"]
+    if params["search_index"]:
+        module.result["searches"] = dict((alias, verify_search(es, alias, params["search_index"]))
+                                         for alias, item in sorted(reports.items()) if item["verdict"] == CONNECTED)
     if params["fail_on_disconnected"] and module.result["not_connected"]:
         failing = [reports[alias] for alias in module.result["not_connected"]]
         module.fail_json(msg="not connected - %s" % summarize(failing), **module.result)
+    bad = sorted(alias for alias, item in (module.result.get("searches") or {}).items() if not item["ok"])
+    if params["fail_on_disconnected"] and bad:
+        module.fail_json(msg="connected, but the verification search failed - %s" % "; ".join(
+            "%s: %s" % (alias, module.result["searches"][alias]["error"] or "no hits in %s" % module.result["searches"][alias]["index"])
+            for alias in bad), **module.result)
+
+
+def verify_search(es, alias, index):
+    """``GET <alias>:<index>/_search?size=1``: whether the remote answered with hits."""
+    target = "%s:%s" % (alias, index)
+    out = {"index": target, "ok": False, "hits": None, "status": None, "took_ms": None, "error": None}
+    try:
+        body = es.get("/%s/_search" % quote(target, safe=":*"), params={"size": "1"}).body or {}
+    except EsApiError as exc:
+        out["error"] = exc.reason
+        return out
+    total = ((body.get("hits") or {}).get("total"))
+    out["hits"] = total.get("value") if isinstance(total, dict) else total
+    out["took_ms"] = body.get("took")
+    details = ((body.get("_clusters") or {}).get("details") or {}).get(alias) or {}
+    out["status"] = details.get("status")
+    failures = details.get("failures") or []
+    if failures:
+        out["error"] = "; ".join(str((f.get("reason") or {}).get("reason") or f.get("reason")) for f in failures)
+    out["ok"] = out["status"] in (None, "successful", "partial") and bool(out["hits"])
+    return out
 
 
 def main():
@@ -307,6 +360,7 @@ def main():
             wait_timeout=dict(type="int", default=60),
             poll_interval=dict(type="float", default=2.0),
             fail_on_disconnected=dict(type="bool", default=False),
+            search_index=dict(type="str"),
         ),
         connections=("es", "ece"),
         supports_check_mode=True,

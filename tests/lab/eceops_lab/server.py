@@ -157,7 +157,7 @@ class RequestLog(object):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self._handle = open(path, "a")
 
-    def append(self, service, method, path, status, duration, body=None, client_ip=None, note=None, write=None):
+    def append(self, service, method, path, status, duration, body=None, client_ip=None, note=None, write=None, query=None):
         """Record one request (``write`` defaults to the method being POST, PUT, PATCH or DELETE)."""
         with self.lock:
             entry = {"seq": self.base + len(self.entries) + 1, "time": round(time.time(), 3), "service": service, "method": method,
@@ -165,6 +165,8 @@ class RequestLog(object):
                      "body": redact_body(body) if body else None, "client_ip": client_ip}
             if note:
                 entry["note"] = note
+            if query:
+                entry["query"] = query
             self.entries.append(entry)
             self._handle.write(json.dumps(entry) + "\n")
             self._handle.flush()
@@ -359,7 +361,8 @@ class HttpService(object):
             self.log.append(request.service, request.method, request.path, status, time.time() - started,
                             body=request.body if request.method in WRITE_METHODS else None,
                             client_ip=request.client_ip, note=note,
-                            write=request.method in WRITE_METHODS and not request.context.get("read_only"))
+                            write=request.method in WRITE_METHODS and not request.context.get("read_only"),
+                            query="&".join("%s=%s" % (k, v) for k, vs in sorted(request.query.items()) for v in vs) or None)
 
     def start(self):
         """Bind and serve in a daemon thread."""

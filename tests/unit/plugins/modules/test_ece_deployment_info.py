@@ -289,3 +289,23 @@ def test_fixture_is_not_modified_by_the_view():
     before = copy.deepcopy(dep)
     module.deployment_view(dep)
     assert dep == before
+
+
+def test_include_reads_traffic_filter_rules(fake_http, run):
+    route_deployment(fake_http, deployment())
+    ruleset = {"id": "rs-1", "name": "allow-logs", "type": "remote_cluster", "region": "ece-region", "include_by_default": False,
+               "rules": [{"id": "r1", "remote_cluster_id": "c0ffee", "description": "logs"}]}
+    fake_http.add("GET", API + "/deployments/traffic-filter/rulesets/rs-1", (200, ruleset))
+    es = run(module, dict(CONN, deployment_id=DEP_ID, include=["traffic_filters"]))["deployment"]["elasticsearch"][0]
+    assert es["traffic_filters"] == [{"id": "rs-1", "name": "allow-logs", "type": "remote_cluster", "region": "ece-region",
+                                      "include_by_default": False,
+                                      "rules": [{"id": "r1", "remote_cluster_id": "c0ffee", "description": "logs"}]}]
+    assert es["keystore"] is None and fake_http.writes == []
+
+
+def test_traffic_filter_deleted_meanwhile_is_skipped(fake_http, run):
+    route_deployment(fake_http, deployment())
+    fake_http.add("GET", API + "/deployments/traffic-filter/rulesets/rs-1",
+                  (404, {"errors": [{"code": "traffic_filter.not_found", "message": "gone"}]}))
+    es = run(module, dict(CONN, deployment_id=DEP_ID, include=["traffic_filters"]))["deployment"]["elasticsearch"][0]
+    assert es["traffic_filters"] == []

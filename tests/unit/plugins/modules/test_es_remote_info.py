@@ -199,3 +199,41 @@ def test_check_mode_reads_only(fake_http, run):
     result = run(module, args(), check=True)
     assert result["changed"] is False
     assert fake_http.writes == []
+
+
+SEARCH_OK = {"took": 7, "hits": {"total": {"value": 3, "relation": "eq"}, "hits": [{"_index": "logs:logs-lab"}]},
+             "_clusters": {"total": 1, "successful": 1, "skipped": 0, "details": {"logs": {"status": "successful"}}}}
+
+
+def test_search_index_runs_a_real_search_per_connected_alias(fake_http, run):
+    setup(fake_http, resolve=RESOLVE)
+    fake_http.add("GET", "/logs:logs-lab/_search", (200, SEARCH_OK))
+    result = run(module, args(search_index="logs-lab"))
+    assert result["searches"] == {"logs": {"index": "logs:logs-lab", "ok": True, "hits": 3, "status": "successful",
+                                           "took_ms": 7, "error": None}}
+    searched = [r for r in fake_http.requests if r["path"].endswith("/_search")]
+    assert [r["path"] for r in searched] == ["/logs:logs-lab/_search"] and "size=1" in searched[0]["url"]
+    assert fake_http.writes == []
+
+
+def test_search_without_hits_fails_with_fail_on_disconnected(fake_http, run):
+    setup(fake_http, info={"logs": entry(True)}, resolve={"logs": RESOLVE["logs"]})
+    empty = dict(SEARCH_OK, hits={"total": {"value": 0, "relation": "eq"}, "hits": []})
+    fake_http.add("GET", "/logs:logs-lab/_search", (200, empty))
+    result = run(module, args(search_index="logs-lab", fail_on_disconnected=True))
+    assert result["failed"] and "verification search failed" in result["msg"] and "no hits in logs:logs-lab" in result["msg"]
+
+
+def test_search_error_is_reported(fake_http, run):
+    setup(fake_http, info={"logs": entry(True)}, resolve={"logs": RESOLVE["logs"]})
+    denied = {"error": {"type": "security_exception", "reason": "action [indices:data/read/search] towards remote cluster is "
+                        "unauthorized for user [elastic]"}, "status": 403}
+    fake_http.add("GET", "/logs:logs-lab/_search", (403, denied))
+    result = run(module, args(search_index="logs-lab"))
+    assert result["searches"]["logs"]["ok"] is False and "towards remote cluster is unauthorized" in result["searches"]["logs"]["error"]
+
+
+@pytest.mark.parametrize("index", ["logs:x", "a,b", " "])
+def test_bad_search_index_fails_before_requests(fake_http, run, index):
+    result = run(module, args(search_index=index))
+    assert result["failed"] and result["parameter"] == "search_index" and fake_http.requests == []
