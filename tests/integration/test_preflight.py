@@ -331,9 +331,7 @@ def test_check_mode_writes_nothing_even_with_enable_ccr(lab):
                                             enable_ccr=True, check=True)
     assert result.rc == 0, result.output[-3000:]
     assert found["local_ccr_enabled"]["status"] == "warn" and "check mode" in found["local_ccr_enabled"]["detail"]
-    # ece_ccr_enable's check mode asks the API with _enable-ccr?validate_only=true (a POST that changes nothing)
-    writes = [r for r in lab.writes_since(mark) if not r["path"].endswith("/_enable-ccr")]
-    assert writes == [], writes
+    assert_no_writes(lab, mark)
     assert lab.describe["environments"]["ece-a"]["deployments"]["archive-a"]["ccr_enabled"] is False
 
 
