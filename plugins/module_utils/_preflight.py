@@ -177,16 +177,26 @@ def side_problems(side, name="side"):
     return problems
 
 
+def _explicit(prefix, conn, keys):
+    """Every connection option set explicitly, so the modules' environment fallbacks (ECE_*/ES_*, which may
+    describe another side, e.g. in an AWX job) never fill in a key this side left out."""
+    out = {}
+    for key in keys:
+        value = conn.get(key)
+        if key == "validate_certs":
+            value = True if value is None else value
+        elif value is None:
+            value = ""
+        out[prefix + key] = value
+    return out
+
+
 def ece_connection(side):
     """The ``ece_*`` module options of a side (None when it has no ECE API)."""
     ece = (side or {}).get("ece")
     if not isinstance(ece, dict) or not ece.get("url"):
         return None
-    out = {}
-    for key in ECE_OPTION_KEYS:
-        if ece.get(key) is not None:
-            out["ece_" + key] = ece[key]
-    return out
+    return _explicit("ece_", ece, ECE_OPTION_KEYS)
 
 
 def es_connection(side):
@@ -195,7 +205,7 @@ def es_connection(side):
     side = side or {}
     es = side.get("es")
     if isinstance(es, dict) and es.get("url"):
-        return dict(("es_" + key, es[key]) for key in ES_OPTION_KEYS if es.get(key) is not None)
+        return _explicit("es_", es, ES_OPTION_KEYS)
     if side.get("type") == "ece" and side.get("deployment_id"):
         out = {"es_deployment_id": side["deployment_id"], "es_ref_id": side.get("ref_id") or "_main"}
         out.update(ece_connection(side) or {})

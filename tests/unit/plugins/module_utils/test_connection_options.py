@@ -99,3 +99,17 @@ def test_resolver_override_installs(tmp_path, monkeypatch):
         assert infos[0][4][0] == "127.0.0.1"
     finally:
         socket.getaddrinfo = original
+
+
+def test_explicit_empty_options_beat_environment_fallbacks(fake_http, run, monkeypatch):
+    """A side's connection passes every option explicitly; ECE_* variables (another side's, in AWX) must not leak in."""
+    from ansible_collections.eceops.remote_clusters.plugins.modules import ece_environment_info  # pylint: disable=import-outside-toplevel
+    monkeypatch.setenv("ECE_CA_PATH", "/other/side/ca.pem")
+    monkeypatch.setenv("ECE_API_KEY", "other-sides-key")
+    fake_http.add("GET", "/api/v1/platform", (200, {"version": "3.8.0"}))
+    result = run(ece_environment_info, {"ece_url": "https://c:12443", "ece_api_key": "", "ece_username": "admin",
+                                        "ece_password": "pw", "ece_ca_path": "", "gather_subset": ["platform"]})
+    assert result["environment"]["ece_version"] == "3.8.0"
+    sent = fake_http.requests[0]
+    assert sent["kwargs"]["verify"] is True
+    assert sent["headers"]["Authorization"].startswith("Basic ")

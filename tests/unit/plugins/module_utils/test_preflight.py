@@ -103,11 +103,13 @@ def test_side_problems_report(side, expected):
 
 def test_connections_direct_and_through_ece():
     side = ece_side(es={"url": "https://es:9243", "username": "elastic", "password": "pw", "validate_certs": False})
+    # every option is explicit (empty when unset) so ECE_*/ES_* environment fallbacks of another side never apply
     assert pf.es_connection(side) == {"es_url": "https://es:9243", "es_username": "elastic", "es_password": "pw",
-                                      "es_validate_certs": False}
+                                      "es_api_key": "", "es_ca_path": "", "es_validate_certs": False}
     through = pf.es_connection(ece_side(ref_id="main-elasticsearch"))
     assert through == {"es_deployment_id": "dep-a", "es_ref_id": "main-elasticsearch",
-                       "ece_url": "https://coordinator.ece-a.lab:12443", "ece_api_key": "secret-key"}
+                       "ece_url": "https://coordinator.ece-a.lab:12443", "ece_api_key": "secret-key", "ece_username": "",
+                       "ece_password": "", "ece_ca_path": "", "ece_validate_certs": True}
     assert pf.es_connection({"type": "ech", "deployment_id": "x"}) is None
     assert pf.ece_connection({"type": "self_managed"}) is None
 
@@ -126,7 +128,8 @@ def test_normalize_ece_side():
     assert facts["recommended_trust_restriction"] == facts["node_name_pattern"]
     assert facts["same_environment_key"] == "ece|https://coordinator.ece-a.lab:12443|%s" % ENV_A
     assert facts["es_connection"]["es_deployment_id"] == "d-c1"
-    assert facts["ece_connection"] == {"ece_url": "https://coordinator.ece-a.lab:12443", "ece_api_key": "secret-key"}
+    assert facts["ece_connection"] == {"ece_url": "https://coordinator.ece-a.lab:12443", "ece_api_key": "secret-key",
+                                       "ece_username": "", "ece_password": "", "ece_ca_path": "", "ece_validate_certs": True}
     assert facts["has_remote_cluster_client"] is True and facts["ccr_enabled"] is True
 
 
