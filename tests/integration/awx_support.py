@@ -83,3 +83,60 @@ def cross_cluster_search(lab, environment, name, expression):
     client = es_client(lab, dep["es_url"], dep["elastic_password"])
     response = client.request("POST", "/%s/_search" % expression, json_body={"size": 1}, ok=set(range(200, 600)))
     return response.status, response.body or {}
+
+
+def awx_credential_env(ctype_path, inputs, private_dir):
+    """The environment an AWX credential of the type in ``ctype_path`` injects for a job (AWX's inject_credential:
+    missing fields render empty, a missing boolean is false, the file injector is written and named by tower.filename)."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment  # pylint: disable=import-outside-toplevel
+    with open(ctype_path) as handle:
+        ctype = json.load(handle)
+    namespace = {}
+    for field in ctype["inputs"]["fields"]:
+        value = inputs.get(field["id"])
+        if field.get("type") == "boolean":
+            namespace[field["id"]] = bool(value)
+        elif value:
+            namespace[field["id"]] = value
+    sandbox = ImmutableSandboxedEnvironment()
+
+    class Tower(object):  # pylint: disable=too-few-public-methods
+        """AWX's ``tower`` namespace."""
+
+    namespace["tower"] = Tower()
+    for label, template in ctype["injectors"].get("file", {}).items():
+        path = os.path.join(private_dir, "awx-" + label.replace(".", "-"))
+        with open(path, "w") as handle:
+            handle.write(sandbox.from_string(template).render(**namespace))
+        namespace["tower"].filename = path
+    return dict((name, sandbox.from_string(template).render(**namespace)) for name, template in ctype["injectors"].get("env", {}).items())
+
+
+def awx_launch_vars(survey, answers):
+    """The extra vars AWX gives a job launched with ``answers`` to ``survey`` (its survey defaults, then the answers),
+    after checking the answers as AWX does (types, choices, required questions)."""
+    problems = []
+    extra_vars = {}
+    for question in survey["spec"]:
+        name = question["variable"]
+        if "default" in question and question.get("type") != "password":
+            extra_vars[name] = question["default"]
+        if name not in answers:
+            if question["required"] and "default" not in question:
+                problems.append("%s: required, no answer" % name)
+            continue
+        value = answers[name]
+        qtype = question["type"]
+        if qtype in ("text", "textarea", "password", "multiplechoice") and not isinstance(value, str):
+            problems.append("%s: a %s answer is a string, not %r" % (name, qtype, value))
+        if qtype == "integer" and type(value) is not int:  # pylint: disable=unidiomatic-typecheck
+            problems.append("%s: not an integer" % name)
+        if qtype == "multiplechoice" and value not in question["choices"]:
+            problems.append("%s: %r is not a choice" % (name, value))
+        if qtype == "multiselect" and (not isinstance(value, list) or set(value) - set(question["choices"])):
+            problems.append("%s: %r is not a list of choices" % (name, value))
+    unknown = sorted(set(answers) - set(q["variable"] for q in survey["spec"]))
+    if unknown:
+        problems.append("not survey questions: %s" % ", ".join(unknown))
+    extra_vars.update(answers)
+    return extra_vars, problems
