@@ -61,4 +61,5 @@ attributes:
   action_group:
     description: This module is not part of an action group; it talks to no API.
     support: none
+    membership: []
 '''

@@ -1044,5 +1044,3 @@ def _quote(text):
         else:
             out.extend("%%%02X" % byte for byte in char.encode("utf-8"))
     return "".join(out)
-
-

@@ -59,11 +59,11 @@ cluster:
     minimum_wire_compatibility_version: {description: The oldest version it can connect to (null through the ECE API)., type: str}
     cluster_name: {description: The cluster name (ECE/ECH - the cluster ID)., type: str}
     cluster_uuid: {description: The cluster UUID., type: str}
-    build_flavor: {description: C(default), or C(serverless)., type: str}
-    license_type: {description: The licence type (basic, gold, platinum, enterprise, trial)., type: str}
-    license_status: {description: The licence status (active, expired)., type: str}
+    build_flavor: {description: "C(default), or C(serverless).", type: str}
+    license_type: {description: "The licence type (basic, gold, platinum, enterprise, trial).", type: str}
+    license_status: {description: "The licence status (active, expired).", type: str}
     username: {description: The authenticated user or API key owner., type: str}
-    authentication_type: {description: C(realm), C(api_key), C(token)., type: str}
+    authentication_type: {description: "C(realm), C(api_key), C(token).", type: str}
     authenticated_with_api_key: {description: Whether the connection uses an API key., type: bool}
     roles: {description: The roles of the authenticated user., type: list, elements: str}
     unreadable:

@@ -151,13 +151,13 @@ results:
     certificate:
       description: The presented leaf certificate (subject, issuer, names, validity, days left, fingerprint).
       type: dict
-    chain_subjects: {description: Subjects of the presented chain, leaf first., type: list, elements: str}
+    chain_subjects: {description: "Subjects of the presented chain, leaf first.", type: list, elements: str}
     chain_trusted: {description: Whether the chain verifies against the expected CAs (null when none were given)., type: bool}
     findings:
       description: What is wrong or worth knowing, each with C(code), C(severity), C(detail) and C(fix).
       type: list
       elements: dict
-    status: {description: C(ok), C(warning) or C(failed) (a finding listed in O(fail_on))., type: str}
+    status: {description: "C(ok), C(warning) or C(failed) (a finding listed in O(fail_on)).", type: str}
     diagnosis: {description: One line with the main finding and what to fix., type: str}
 failed_targets:
   description: Labels of the targets whose status is C(failed).

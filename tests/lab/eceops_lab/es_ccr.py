@@ -15,6 +15,8 @@ import copy
 
 from eceops_lab.es_security import RemoteFailure, SecurityMixin, check_fields, duration_ms, fail, match_any, validation_failed
 from eceops_lab.es_settings import remote_settings, version_tuple
+from eceops_lab.server import Response
+from eceops_lab.state import Index, stable_id
 
 
 def nested_string_settings(settings):
@@ -39,8 +41,7 @@ def nested_string_settings(settings):
         else:
             node[parts[-1]] = str(value).lower() if isinstance(value, bool) else str(value)
     return out
-from eceops_lab.server import Response
-from eceops_lab.state import Index, stable_id
+
 
 #: tuning parameters of follow / resume / auto-follow, with their defaults (as follow_info shows them)
 FOLLOW_DEFAULTS = [

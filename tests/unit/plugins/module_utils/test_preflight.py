@@ -610,5 +610,3 @@ def test_select_resource_by_ref_id():
     with pytest.raises(pf.PreflightError, match="available: a, b"):
         pf.select_es_resource(two, "zzz")
     assert pf.select_es_resource({"cluster_id": "x"}) == {"cluster_id": "x"}
-
-
