@@ -167,7 +167,7 @@ def analyse(observed, expect_model=None, expected_cas=None, warn_days=30, certs=
     server_name = observed.get("server_name")
     names = list(info.get("dns_names") or []) + list(info.get("ip_addresses") or [])
     looks_like_node = bool(NODE_CERT_RE.search(info.get("common_name") or "")) or any(
-        NODE_CERT_RE.search(n) for n in info.get("other_names") or [])
+        NODE_CERT_RE.search(n.get("value") or "" if isinstance(n, dict) else n) for n in info.get("other_names") or [])
     if expect_model == "api_key" and looks_like_node and not any(f["code"] == "wrong_port_for_model" for f in findings):
         findings.append(finding("wrong_port_for_model", "the port presents a node transport certificate (%s): that is the "
                                                         "TLS-certificate model's passthrough port" % info.get("common_name")))

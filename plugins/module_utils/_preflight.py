@@ -661,7 +661,16 @@ def normalize_port_checks(port_checks):
     return out
 
 
-def _check_ports(port_checks, enabled):
+def _server_pending(finding_, head):
+    """A refused 9443 on a self-managed/ECK remote whose remote cluster server the pipeline is about to enable."""
+    status, detail, fix = finding_
+    if head.get("code") != "refused":
+        return finding_
+    return ("warn", detail + " (expected: the remote cluster server of this self-managed/ECK remote is not enabled yet; "
+            "the credentials phase enables it)", fix)
+
+
+def _check_ports(port_checks, enabled, server_enabled_later=False):
     if not enabled:
         return [finding("remote_port", "skip", "port checks were turned off")]
     checks = normalize_port_checks(port_checks)
@@ -685,7 +694,10 @@ def _check_ports(port_checks, enabled):
                 extra = [f.get("code") for f in errors[1:]]
                 if extra:
                     detail += " (also: %s)" % ", ".join(extra)
-                out.append(finding("remote_port", "fail", detail, head.get("fix")))
+                status, detail, fix = ("fail", detail, head.get("fix"))
+                if server_enabled_later:
+                    status, detail, fix = _server_pending((status, detail, fix), head)
+                out.append(finding("remote_port", status, detail, fix))
             elif warnings:
                 head = warnings[0]
                 out.append(finding("remote_port", "warn", "%s %s: %s: %s" % (where, address, head.get("code"), head.get("detail")),
@@ -803,13 +815,16 @@ def traffic_filter_verdict(local, remote, model):
 
 
 def preflight_findings(local, remote, security_model="api_key", alias=None, access=None, enable_ccr=False,
-                       ccr_enabled_sides=None, check_mode=False, port_checks=None, port_checks_enabled=True):
+                       ccr_enabled_sides=None, check_mode=False, port_checks=None, port_checks_enabled=True,
+                       server_enabled_later=False):
     """Every preflight finding for a connection from ``local`` to ``remote`` (both ``normalize_side`` facts).
 
     ``access``: the cross-cluster access wanted (``{search: [...], replication: [...]}``; replication makes the CCR
     rules apply); ``enable_ccr``: whether ``_enable-ccr`` may run on deployments created before ECE 2.9.0;
     ``ccr_enabled_sides``: the sides (``local``/``remote``) on which the role ran ``_enable-ccr`` (in check mode:
-    would have run it); ``port_checks``: ``remote_port_check`` results (see ``normalize_port_checks``).
+    would have run it); ``port_checks``: ``remote_port_check`` results (see ``normalize_port_checks``);
+    ``server_enabled_later``: the caller enables a self-managed/ECK remote's remote cluster server after preflight (API-key
+    model), so a refused 9443 is a warning, not a failure.
     """
     if security_model not in MODELS:
         raise PreflightError("security_model must be api_key or certificate, got %r" % (security_model,))
@@ -823,7 +838,8 @@ def preflight_findings(local, remote, security_model="api_key", alias=None, acce
     out.append(_check_system_owned(remote, "remote"))
     rest = [_check_license(local, "local", security_model, access), _check_license(remote, "remote", security_model, access),
             _check_node_role(local), _check_key_creator(remote, security_model), _check_address(remote, security_model)]
-    rest.extend(_check_ports(port_checks, port_checks_enabled))
+    later = bool(server_enabled_later) and security_model == "api_key" and remote.get("type") in ("self_managed", "eck")
+    rest.extend(_check_ports(port_checks, port_checks_enabled, later))
     status, detail, fix = traffic_filter_verdict(local, remote, security_model)
     rest.append(finding("traffic_filters", status, detail, fix))
     blocked = any(f["status"] == "fail" for f in out + rest)

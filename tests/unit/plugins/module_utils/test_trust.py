@@ -361,8 +361,8 @@ def _errors_for(pki, kind, index, **changes):
     ("direct", 0, {"certificates": [{"pem": "hello"}]}, "certificates[0].pem: not a PEM certificate"),
     ("direct", 0, {"certificates": [{"metadata": {}}]}, "certificates[0] has no pem"),
     ("direct", 0, {"type": "cloud"}, "type must be one of ECE, ESS, generic, proxy, got 'cloud'"),
-    ("direct", 0, {"scope_id": "My-Org"}, "scope_id 'My-Org' is invalid; use a lowercase alphanumeric string of at most 32"),
-    ("direct", 0, {"scope_id": "a" * 33}, "scope_id '%s' is invalid" % ("a" * 33)),
+    ("direct", 0, {"scope_id": "My-Org"}, "scope_id 'My-Org' is invalid; use lowercase letters and digits"),
+    ("direct", 0, {"scope_id": "a" * 64}, "scope_id '%s' is invalid" % ("a" * 64)),
     ("direct", 0, {"scope_id": KeyError}, "direct trust 'ESS org' (direct[0]): scope_id is required when trust_allowlist is not empty"),
     ("direct", 3, {"scope_id": KeyError, "additional_node_names": ["n1"]},
      "direct trust 'ECE env' (direct[3]): scope_id is required when trust_all is true"),
@@ -384,6 +384,10 @@ def test_validation_rules(pki, kind, index, changes, expected):
 def test_validation_scope_id_rules_that_pass(pki):
     assert _errors_for(pki, "direct", 1, scope_id="abc123") == []            # node names optional with a scope
     assert _errors_for(pki, "direct", 0, scope_id="a" * 32) == []
+    assert _errors_for(pki, "direct", 0, scope_id="default.es.local") == []      # ECK scope, as Elastic's ECK guide has it
+    assert _errors_for(pki, "direct", 0, scope_id="a" * 64) != []
+    assert _errors_for(pki, "direct", 0, scope_id="bad..scope") != []
+    assert _errors_for(pki, "direct", 0, scope_id=".es.local") != []
     assert _errors_for(pki, "direct", 3, trust_allowlist=[]) == []
     assert _errors_for(pki, "direct", 2, trust_allowlist=[], scope_id="") == []  # empty counts as omitted for proxy
 
