@@ -30,13 +30,14 @@ def _call(filter_name, func, *args, **kwargs):
 
 
 def preflight_findings(local, remote, security_model="api_key", alias=None, access=None, enable_ccr=False,
-                       ccr_enabled_sides=None, check_mode=False, port_checks=None, port_checks_enabled=True):
+                       ccr_enabled_sides=None, check_mode=False, port_checks=None, port_checks_enabled=True,
+                       server_enabled_later=False):
     """Every preflight finding ``{check, status, detail, fix}`` for a connection from ``local`` to ``remote``."""
     name = "preflight_findings"
     return _call(name, logic.preflight_findings, _dict(local, "the local facts", name), _dict(remote, "the remote facts", name),
                  security_model=security_model, alias=alias, access=access, enable_ccr=bool(enable_ccr),
                  ccr_enabled_sides=ccr_enabled_sides, check_mode=bool(check_mode), port_checks=port_checks,
-                 port_checks_enabled=bool(port_checks_enabled))
+                 port_checks_enabled=bool(port_checks_enabled), server_enabled_later=bool(server_enabled_later))
 
 
 def findings_table(findings, detail_width=70, fix_width=60):
