@@ -694,7 +694,7 @@ def _check_ports(port_checks, enabled, server_enabled_later=False):
                 extra = [f.get("code") for f in errors[1:]]
                 if extra:
                     detail += " (also: %s)" % ", ".join(extra)
-                status, detail, fix = ("fail", detail, head.get("fix"))
+                status, fix = "fail", head.get("fix")
                 if server_enabled_later:
                     status, detail, fix = _server_pending((status, detail, fix), head)
                 out.append(finding("remote_port", status, detail, fix))

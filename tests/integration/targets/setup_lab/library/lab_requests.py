@@ -45,7 +45,7 @@ def main():
     if params["path"]:
         query["path"] = params["path"]
     data = json.loads(open_url(base + "?" + urlencode(query), timeout=10).read())
-    requests = [dict((k, r.get(k)) for k in ("seq", "service", "method", "path", "status")) for r in data["requests"]]
+    requests = [dict((k, r.get(k)) for k in ("seq", "service", "method", "path", "status", "query")) for r in data["requests"]]
     module.exit_json(changed=False, count=len(requests), requests=requests, last_seq=data["last_seq"])
 
 
