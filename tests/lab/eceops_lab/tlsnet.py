@@ -693,6 +693,10 @@ class TlsListener:
                     _LOG.warning("%s: accept failed: %s", self.name, exc)
                     return
                 conn.setblocking(True)
+                try:   # answers are several writes: no Nagle delay waiting for the client's delayed ACK
+                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
                 if self._mode == "hang":
                     with self._conn_lock:
                         self._held.add(conn)
