@@ -26,7 +26,7 @@ LETTERS = {"A": "ece_to_same_ece", "B": "ece_to_other_ece", "C": "ece_to_ech", "
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("-s", "--scenario", action="append", choices=sorted(LETTERS), help="scenario letter (repeatable)")
     parser.add_argument("-m", "--model", action="append", choices=scenarios.MODELS, help="security model (repeatable)")
     parser.add_argument("--instance", type=int, default=40)

@@ -31,6 +31,7 @@ description:
 author:
   - eceops.remote_clusters contributors (@eceops)
 extends_documentation_fragment:
+  - eceops.remote_clusters.ccr
   - eceops.remote_clusters.elasticsearch
   - eceops.remote_clusters.ece
   - eceops.remote_clusters.attributes
@@ -77,36 +78,6 @@ options:
     description:
       - How many shard copies must be active before the follow request returns (V(0), a number, or V(all)).
         Used only when the follower is created. Elasticsearch's default is V(0).
-    type: str
-  max_read_request_operation_count:
-    description: The maximum number of operations to pull per read from the leader (default 5120).
-    type: int
-  max_outstanding_read_requests:
-    description: The maximum number of outstanding read requests from the leader (default 12).
-    type: int
-  max_read_request_size:
-    description: The maximum size in bytes per read of a batch of operations pulled from the leader, for example V(32mb) (the default).
-    type: str
-  max_write_request_operation_count:
-    description: The maximum number of operations per bulk write request on the follower (default 5120).
-    type: int
-  max_write_request_size:
-    description: The maximum total bytes of operations per bulk write request on the follower (default V(9223372036854775807b)).
-    type: str
-  max_outstanding_write_requests:
-    description: The maximum number of outstanding write requests on the follower (default 9).
-    type: int
-  max_write_buffer_count:
-    description: The maximum number of operations that can be queued for writing (default 2147483647).
-    type: int
-  max_write_buffer_size:
-    description: The maximum total bytes of operations that can be queued for writing, for example V(512mb) (the default).
-    type: str
-  max_retry_delay:
-    description: The maximum time to wait before retrying a failed operation, at most V(5m) (default V(500ms)).
-    type: str
-  read_poll_timeout:
-    description: How long to wait for new operations on the leader when the follower is caught up (default V(1m)).
     type: str
 notes:
   - B(Unfollow on a real cluster.) Elasticsearch converts a follower into a regular index only when it is paused

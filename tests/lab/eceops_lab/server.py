@@ -306,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
                 traceback.print_exc()
                 response = Response(500, {"errors": [{"code": "lab.internal_error", "message": "lab bug: %r" % exc}]})
         data, content_type = response.encoded()
+        # logged before the answer leaves: a client that reads the log right after its answer finds its request there
+        service.log_request(request, response.status, started, note=request.context.get("log_note"))
         self.send_response(response.status)
         self.send_header("Content-Type", response.headers.pop("Content-Type", content_type))
         for key, value in response.headers.items():
@@ -314,7 +316,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        service.log_request(request, response.status, started, note=request.context.get("log_note"))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815
 

@@ -18,6 +18,7 @@ import queue
 import socket
 import ssl
 import threading
+import time
 
 import pytest
 
@@ -283,6 +284,10 @@ def test_sni_selects_certificate_and_refuses_unknown_names(listeners, certs):
     assert failure.kind == "unrecognized_name"
     assert failure.address == (SERVER_IP, listener.port)
     assert recorder.calls.empty()
+    # the listener records the failure in its own thread, after the client has seen the alert
+    deadline = time.monotonic() + 5
+    while not any(item["server_name"] == "gamma.lab" for item in listener.failures) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert any(item["server_name"] == "gamma.lab" for item in listener.failures)
 
 
