@@ -6,10 +6,9 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
-from harness import HERE, PlaybookResult, RECAP_RE  # pylint: disable=import-error
+from harness import HERE, PlaybookResult, RECAP_RE, scratch_dir  # pylint: disable=import-error
 
 TASK_LINE_RE = re.compile(r"^(?P<status>ok|changed|failed|fatal|skipping|included): \[(?P<host>[^\]\s]+)(?: -> (?P<delegate>[^\]\s]+))?\]", re.M)
 
@@ -20,9 +19,9 @@ def run(lab, playbook, inventory=None, extra_vars=None, extra_vars_file=None, en
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook, "-e", "@" + lab.vars_file]
     cmd += ["-i", inventory] if inventory else ["-i", "localhost,", "-c", "local"]
     if extra_vars:
-        handle, path = tempfile.mkstemp(prefix="eceops-extravars-", suffix=".json")
-        with os.fdopen(handle, "w") as stream:
-            json.dump(extra_vars, stream)
+        path = os.path.join(scratch_dir("eceops-extravars-"), "extravars.json")
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as stream:
+            json.dump(extra_vars, stream)   # it may hold the lab's keys: private, and removed with the scratch dirs
         cmd += ["-e", "@" + path]
     if extra_vars_file:
         cmd += ["-e", "@" + extra_vars_file]

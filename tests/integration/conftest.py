@@ -7,6 +7,7 @@ import os
 import pytest
 
 from harness import LabHandle  # pylint: disable=import-error
+from eceops_lab.server import SPEC_REJECTED  # pylint: disable=import-error,wrong-import-order
 
 
 def _instance(worker_id):
@@ -26,9 +27,30 @@ def lab_session(worker_id):
 
 @pytest.fixture
 def lab(lab_session):
-    """The worker's lab, reset to a fresh state for this test."""
+    """The worker's lab, reset to a fresh state for this test.
+
+    After the test, every request the test sent must conform to the official specs: the lab marks each answer the
+    ECE swagger or the Elasticsearch REST spec dictates (unknown path or method, bad parameter, body schema) with the
+    note ``spec-rejected: <code>`` in its request log, and a test whose requests drew one fails, even when its playbook
+    tolerated the failure (``failed_when: false``, ``ignore_errors``)."""
     lab_session.reset()
-    return lab_session
+    mark = lab_session.mark()
+    yield lab_session
+    rejected = spec_rejected(lab_session, mark)
+    if rejected:
+        pytest.fail("the lab rejected %d request(s) of this test by the official spec:\n%s"
+                    % (len(rejected), "\n".join(describe(entry) for entry in rejected)), pytrace=False)
+
+
+def spec_rejected(handle, mark):
+    """Request-log entries after ``mark`` that the lab answered with a spec rejection."""
+    return [entry for entry in handle.world.log.query(since=mark) if (entry.get("note") or "").startswith(SPEC_REJECTED)]
+
+
+def describe(entry):
+    """One request-log entry as a line (the log holds no secret)."""
+    return "  %s %s %s%s -> %s (%s)" % (entry["service"], entry["method"], entry["path"],
+                                        "?" + entry["query"] if entry.get("query") else "", entry["status"], entry["note"])
 
 
 def pytest_configure(config):

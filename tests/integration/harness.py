@@ -1,8 +1,10 @@
 """Integration harness: a lab per pytest worker and real ``ansible-playbook`` runs against it."""
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +18,26 @@ sys.path.insert(0, LAB_DIR)
 
 RECAP_RE = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
                       r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)", re.M)
+
+
+# Temporary files of the tests (lab state directories with the lab's credentials, extra-vars files, playbooks): removed
+# when the test process ends, unless ECEOPS_KEEP_TEMP=1 (to look at a failure's lab state and request log).
+_SCRATCH = []
+
+
+def scratch_dir(prefix):
+    """A new temporary directory that is removed when the test process ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    _SCRATCH.append(path)
+    return path
+
+
+@atexit.register
+def _remove_scratch():
+    if os.environ.get("ECEOPS_KEEP_TEMP") == "1":
+        return
+    while _SCRATCH:
+        shutil.rmtree(_SCRATCH.pop(), ignore_errors=True)
 
 
 def collections_path():
@@ -51,7 +73,7 @@ class LabHandle(object):
     def __init__(self, instance, switches=None):
         from eceops_lab.config import load_config  # pylint: disable=import-outside-toplevel
         from eceops_lab.lab import Lab, write_lab_vars  # pylint: disable=import-outside-toplevel
-        state = tempfile.mkdtemp(prefix="eceops-lab-%d-" % instance)
+        state = scratch_dir("eceops-lab-%d-" % instance)
         base = {"plan_delay": 0.3, "keystore_reload_delay": 0.3, "connect_delay": 0.1}
         base.update(switches or {})
         self.config = load_config(instance=instance, state_dir=state, switches=base)
@@ -185,7 +207,7 @@ def run_playbook(lab, playbook, extra_vars=None, check=False, diff=False, tags=N
 
 def target_playbook(target, hosts="localhost"):
     """Write a playbook that runs one integration target (a role under targets/) and return its path."""
-    path = os.path.join(tempfile.mkdtemp(prefix="eceops-target-"), "%s.yml" % target)
+    path = os.path.join(scratch_dir("eceops-target-"), "%s.yml" % target)
     with open(path, "w") as handle:
         handle.write("- hosts: %s\n  gather_facts: false\n  roles:\n    - role: %s\n" % (hosts, target))
     return path

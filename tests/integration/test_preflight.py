@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import ssl
-import tempfile
 
 import pytest
 from cryptography import x509
@@ -17,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from harness import COLLECTION, run_playbook  # pylint: disable=import-error
+from harness import COLLECTION, run_playbook, scratch_dir  # pylint: disable=import-error
 
 AUDIT_PLAYBOOK = os.path.join(COLLECTION, "playbooks", "preflight.yml")
 
@@ -68,7 +67,7 @@ def sm_side(lab, **extra):
 
 def run_preflight(lab, local, remote, check=False, inventory=None, **options):
     """Run the preflight role; returns (PlaybookResult, findings by check, list of findings)."""
-    workdir = tempfile.mkdtemp(prefix="eceops-preflight-")
+    workdir = scratch_dir("eceops-preflight-")
     out = os.path.join(workdir, "findings.json")
     playbook = os.path.join(workdir, "preflight_case.yml")
     with open(playbook, "w") as handle:
@@ -209,7 +208,7 @@ def test_port_of_the_other_model(lab):
 
 
 def test_port_checked_from_another_host(lab):
-    inventory = os.path.join(tempfile.mkdtemp(prefix="eceops-inv-"), "hosts.ini")
+    inventory = os.path.join(scratch_dir("eceops-inv-"), "hosts.ini")
     with open(inventory, "w") as handle:
         handle.write("localhost ansible_connection=local\nallocator-1 ansible_connection=local\n")
     result, found, findings = run_preflight(lab, ece_side(lab, "ece-a", "search-a"), ece_side(lab, "ece-b", "search-b"),
@@ -292,7 +291,7 @@ def test_enable_ccr_not_run_when_another_check_fails(lab):
 
 def test_traffic_filter_without_admitting_rule(lab):
     remote = ece_side(lab, "ece-b", "search-b")
-    setup = os.path.join(tempfile.mkdtemp(prefix="eceops-filter-"), "filter.yml")
+    setup = os.path.join(scratch_dir("eceops-filter-"), "filter.yml")
     with open(setup, "w") as handle:
         handle.write("""- hosts: localhost
   gather_facts: false

@@ -29,7 +29,7 @@ from eceops_lab.es_ccr import CcrMixin, index_uuid
 from eceops_lab.es_security import (ACTIONS, RELOAD_CREDENTIALS_ACTION, EsError, RemoteFailure, check_fields, fail, location_of,
                                     match_any, validation_failed)
 from eceops_lab.esspec import COMMON_PARAMS, EsRestSpec, EsSpecError, unrecognized
-from eceops_lab.server import Response
+from eceops_lab.server import SPEC_REJECTED, Response
 from eceops_lab.state import Index, stable_id
 
 SPEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "specs", "elasticsearch", "rest-api-spec")
@@ -253,6 +253,8 @@ class EsApi(CcrMixin):
             except EsError as exc:
                 return exc.response
             except EsSpecError as exc:
+                # routing, query parameters and body presence, as the REST spec of this version declares them
+                request.context["log_note"] = SPEC_REJECTED + (exc.error_type or "routing %d" % exc.status)
                 return Response(exc.status, exc.body)
 
     def _no_handler(self, request, uri):

@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 SECRET_KEYS = frozenset(("api_key", "encoded", "password", "secure_settings_password", "key", "secret",
                          "credentials", "private_key"))
 WRITE_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+# request-log note of an answer the official spec dictates (unknown path or method, bad parameter, body schema)
+SPEC_REJECTED = "spec-rejected: "
 REDACTED = "::redacted::"
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 import requests
 
-from eceops_lab.server import HttpService, RequestLog
+from eceops_lab.server import SPEC_REJECTED, HttpService, RequestLog
 from test_ece_api_support import Client, check_response, make_world
 
 
@@ -66,6 +66,8 @@ def test_end_to_end_and_the_request_log_holds_no_secret(served):
     entries = log.query()
     assert [e["method"] for e in entries] == ["GET", "PATCH", "PUT", "PATCH", "GET", "GET"]
     assert entries[1]["body"]["secrets"]["cluster.remote.b.credentials"]["value"] == "::redacted::"
+    # only the answer the swagger spec dictates is marked (the 401 is not a spec rejection)
+    assert [e.get("note") for e in entries] == [None, None, None, SPEC_REJECTED + "root.invalid_json_request", None, None]
     with open(log.path, encoding="utf-8") as handle:
         text = handle.read()
     assert text.count("\n") == 6

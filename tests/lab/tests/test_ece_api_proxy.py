@@ -2,7 +2,7 @@
 
 import json
 
-from eceops_lab.server import Request
+from eceops_lab.server import SPEC_REJECTED, Request
 from test_ece_api_support import Client, StubEsApi, advance, fixtures, make_world
 
 WORLD, ECE, ECH = fixtures()
@@ -34,6 +34,17 @@ def test_pass_through_keeps_es_errors_and_body(ece, world):
     response = ece.call("PUT", proxy_path(ece, "search-a", "_cluster/settings"), headers=MGMT, raw_body=json.dumps(body))
     assert response.status == 400 and response.body == error
     assert json.loads(stub.requests[0][0].body) == body
+
+
+def test_pass_through_hands_the_es_log_flags_to_the_ece_call(ece, world):
+    world.es_apis = {"ece-a/search-a": StubEsApi(400, {"error": "no handler", "status": 400},
+                                                 context={"log_note": SPEC_REJECTED + "routing 400", "read_only": True})}
+    ece.call("POST", proxy_path(ece, "search-a", "_search"), headers=MGMT, body={})
+    assert ece.last_request.context["log_note"] == SPEC_REJECTED + "routing 400"
+    assert ece.last_request.context["read_only"] is True
+    world.es_apis = {"ece-a/search-a": StubEsApi()}
+    ece.call("GET", proxy_path(ece, "search-a", "_remote/info"), headers=MGMT)
+    assert "log_note" not in ece.last_request.context
 
 
 def test_wrapped_pass_through(tmp_path):

@@ -116,6 +116,7 @@ class Client(object):
         response = self.api.handle(request)
         check_response(self.spec, method, full, response, undeclared_ok=undeclared_ok)
         self.last = response
+        self.last_request = request
         return response
 
     def error(self, method, path, status, code, undeclared_ok=False, **kwargs):
@@ -180,14 +181,16 @@ class StubConnector(object):
 class StubEsApi(object):
     """An Elasticsearch API stand-in: answers a fixed response and records requests with their principal."""
 
-    def __init__(self, status=200, body=None):
+    def __init__(self, status=200, body=None, context=None):
         self.status = status
         self.body = body if body is not None else {"acknowledged": True}
+        self.context = context or {}
         self.requests = []
 
     def handle(self, request, principal=None):
-        """Record and answer."""
+        """Record and answer (setting ``context`` on the request, as the real EsApi sets its log flags)."""
         self.requests.append((request, principal))
+        request.context.update(self.context)
         return Response(self.status, self.body, {"X-elastic-product": "Elasticsearch"})
 
 

@@ -6,7 +6,7 @@ import os
 import pytest
 import requests
 
-from eceops_lab.server import HttpService
+from eceops_lab.server import SPEC_REJECTED, HttpService, RequestLog
 from test_es_api_helpers import LabWorld, etype, reason
 
 WWW = 'Basic realm="security", charset="UTF-8", Bearer realm="security", ApiKey'
@@ -265,9 +265,10 @@ def test_control_users_data_license_settings(lab):
 def test_end_to_end_through_https_service(lab, tmp_path):
     cluster = lab.cluster("sm")
     api = lab.api("sm")
+    log = RequestLog(os.path.join(str(tmp_path), "requests.jsonl"))
     service = HttpService("es:sm", cluster.ip, 9200, api.handle,
                           tls=(cluster.http_cert.cert_pem + cluster.http_ca.cert_pem, cluster.http_cert.key_pem),
-                          tick=lab.world.tick).start()
+                          log=log, tick=lab.world.tick).start()
     try:
         ca = os.path.join(str(tmp_path), "certs", "sm-ca.pem")
         base = "https://%s:9200" % cluster.ip
@@ -281,8 +282,20 @@ def test_end_to_end_through_https_service(lab, tmp_path):
                            auth=("elastic", cluster.elastic_password), verify=ca, timeout=10)
         assert put.status_code == 200
         assert put.json()["persistent"] == {"cluster": {"remote": {"x": {"seeds": ["a:9300"]}}}}
+        # answers the REST spec dictates are marked in the request log; other errors (401, bad setting) are not
+        auth = ("elastic", cluster.elastic_password)
+        assert requests.get(base + "/_cluster/settings", params={"flat_setting": "true"}, auth=auth, verify=ca, timeout=10).status_code == 400
+        assert requests.delete(base + "/_cluster/settings", auth=auth, verify=ca, timeout=10).status_code == 405
+        assert requests.put(base + "/_cluster/settings", auth=auth, verify=ca, timeout=10).status_code == 400
+        bad_setting = requests.put(base + "/_cluster/settings", json={"persistent": {"cluster.remote.x.skip_unavailable": "maybe"}},
+                                   auth=auth, verify=ca, timeout=10)
+        assert bad_setting.status_code == 400
+        notes = [entry.get("note") for entry in log.query()]
+        assert notes == [None, None, None, SPEC_REJECTED + "illegal_argument_exception", SPEC_REJECTED + "routing 405",
+                         SPEC_REJECTED + "parse_exception", None]
     finally:
         service.stop()
+        log.close()
 
 
 def test_eck_control_calls_are_handed_to_eck_and_restart(lab):

@@ -9,6 +9,7 @@ __metaclass__ = type
 import datetime
 import errno
 import ipaddress
+import os
 import socket
 import ssl
 import threading
@@ -194,7 +195,10 @@ def _serve_tls(pki, leaf_name, http=False, sni_names=None):
         handle.write(_pem(leaf) + _pem(pki["ca"][0]))
         handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()).decode())
-    context.load_cert_chain(handle.name)
+    try:
+        context.load_cert_chain(handle.name)
+    finally:
+        os.unlink(handle.name)
     if sni_names is not None:
         def callback(sslobj, name, ctx):  # pylint: disable=unused-argument
             if name not in sni_names:
