@@ -53,6 +53,21 @@ def describe(entry):
                                         "?" + entry["query"] if entry.get("query") else "", entry["status"], entry["note"])
 
 
+# Longest first, so the parallel workers finish together (a 100 s scenario test started last would run alone).
+_LONGEST_FIRST = ("test_scenarios_selfmanaged_eck.py", "test_scenarios.py", "test_inclusion.py", "test_awx_launch.py",
+                  "test_target[role_")
+
+
+def pytest_collection_modifyitems(items):
+    """Order the tests longest first (a stable sort: the order within a group is kept)."""
+    def rank(item):
+        for position, marker in enumerate(_LONGEST_FIRST):
+            if marker in item.nodeid:
+                return position
+        return len(_LONGEST_FIRST)
+    items.sort(key=rank)
+
+
 def pytest_configure(config):
     """Make ``harness`` importable."""
     import sys  # pylint: disable=import-outside-toplevel
