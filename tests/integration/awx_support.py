@@ -51,6 +51,14 @@ def deployment(lab, environment, name):
     return lab.describe["environments"][environment]["deployments"][name]
 
 
+def ece_client(lab, environment):
+    """The collection's ECE client for a lab environment, with its admin API key."""
+    os.environ["ECEOPS_HOSTS_FILE"] = lab.describe["hosts_file"]
+    from ansible_collections.eceops.remote_clusters.plugins.module_utils._ece_client import EceClient  # pylint: disable=import-outside-toplevel
+    env = lab.describe["environments"][environment]
+    return EceClient(env["api_url"], api_key=env["api_key"], ca_path=env["api_ca"], retries=0, timeout=30)
+
+
 def es_client(lab, url, password, username="elastic"):
     """The collection's Elasticsearch client for a lab URL (its host names resolve through ECEOPS_HOSTS_FILE)."""
     os.environ["ECEOPS_HOSTS_FILE"] = lab.describe["hosts_file"]

@@ -7,7 +7,6 @@ import os
 import pytest
 
 from harness import LabHandle  # pylint: disable=import-error
-from eceops_lab.server import SPEC_REJECTED  # pylint: disable=import-error,wrong-import-order
 
 
 def _instance(worker_id):
@@ -36,15 +35,10 @@ def lab(lab_session):
     lab_session.reset()
     mark = lab_session.mark()
     yield lab_session
-    rejected = spec_rejected(lab_session, mark)
+    rejected = lab_session.spec_rejected_since(mark)
     if rejected:
         pytest.fail("the lab rejected %d request(s) of this test by the official spec:\n%s"
                     % (len(rejected), "\n".join(describe(entry) for entry in rejected)), pytrace=False)
-
-
-def spec_rejected(handle, mark):
-    """Request-log entries after ``mark`` that the lab answered with a spec rejection."""
-    return [entry for entry in handle.world.log.query(since=mark) if (entry.get("note") or "").startswith(SPEC_REJECTED)]
 
 
 def describe(entry):

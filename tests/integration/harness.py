@@ -116,6 +116,11 @@ class LabHandle(object):
         """Write requests logged after ``mark``."""
         return self.world.log.query(since=mark, writes=True, service=service)
 
+    def spec_rejected_since(self, mark):
+        """Requests logged after ``mark`` that the lab answered with a spec rejection (note ``spec-rejected: <code>``)."""
+        from eceops_lab.server import SPEC_REJECTED  # pylint: disable=import-outside-toplevel
+        return [entry for entry in self.world.log.query(since=mark) if (entry.get("note") or "").startswith(SPEC_REJECTED)]
+
     def control(self, method, path, body=None):
         """Call the control API."""
         data = json.dumps(body).encode() if body is not None else None

@@ -1,25 +1,16 @@
 """The guard every integration test runs after itself (conftest ``lab``): the lab marks the answers the official specs
-dictate, and ``spec_rejected`` finds them. This proves the guard can fail; it sends no playbook."""
-
-import os
+dictate, and ``LabHandle.spec_rejected_since`` finds them. This proves the guard can fail; it sends no playbook."""
 
 import pytest
 
-from conftest import spec_rejected  # pylint: disable=import-error
-
-
-def _ece_client(lab, environment="ece-a"):
-    os.environ["ECEOPS_HOSTS_FILE"] = lab.describe["hosts_file"]
-    from ansible_collections.eceops.remote_clusters.plugins.module_utils._ece_client import EceClient  # pylint: disable=import-outside-toplevel
-    env = lab.describe["environments"][environment]
-    return EceClient(env["api_url"], api_key=env["api_key"], ca_path=env["api_ca"], retries=0, timeout=30)
+from awx_support import ece_client  # pylint: disable=import-error
 
 
 def test_spec_rejections_are_found_and_nothing_else(lab_session):
     lab_session.reset()
     mark = lab_session.mark()
     from ansible_collections.eceops.remote_clusters.plugins.module_utils._http import ApiError  # pylint: disable=import-outside-toplevel
-    client = _ece_client(lab_session)
+    client = ece_client(lab_session, "ece-a")
     assert client.get("/platform").status == 200
     with pytest.raises(ApiError):
         client.get("/deployments", params={"not_a_parameter": "1"})   # swagger: unknown query parameter
@@ -29,7 +20,7 @@ def test_spec_rejections_are_found_and_nothing_else(lab_session):
     proxy = "/deployments/%s/elasticsearch/main-elasticsearch/proxy/" % deployment
     with pytest.raises(ApiError):
         client.get(proxy + "_no_such_api", headers={"X-Management-Request": "true"})   # ES REST spec: no handler
-    found = spec_rejected(lab_session, mark)
+    found = lab_session.spec_rejected_since(mark)
     assert [(entry["method"], entry["path"].split("/")[-1], entry["note"]) for entry in found] == [
         ("GET", "deployments", "spec-rejected: root.invalid_query_parameter"),
         ("GET", "_no_such_api", "spec-rejected: routing 400"),
